@@ -29,3 +29,58 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# -- state store on both backends -----------------------------------------------------------------
+
+import os  # noqa: E402
+
+from sqlalchemy import text  # noqa: E402
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _reset_postgres(url: str) -> None:
+    from connector.store.db import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """A fresh, empty database: a SQLite file, or the test PostgreSQL server emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url = os.environ.get("CONNECTOR_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CONNECTOR_REQUIRE_POSTGRES"):
+            pytest.fail("CONNECTOR_TEST_POSTGRES_URL is not set but PostgreSQL tests are required")
+        pytest.skip("no PostgreSQL server (set CONNECTOR_TEST_POSTGRES_URL; scripts/test-postgres.sh starts one)")
+    _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, monkeypatch):
+    """Settings isolated from the developer's environment and config file."""
+    from connector.settings import Settings
+
+    for key in list(os.environ):
+        if key.startswith("CONNECTOR_") and key not in ("CONNECTOR_TEST_POSTGRES_URL", "CONNECTOR_REQUIRE_POSTGRES"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("CONNECTOR_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    return Settings(database_url=database_url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def store(settings):
+    from connector.store import Store
+
+    s = Store.open(settings)
+    yield s
+    s.close()
