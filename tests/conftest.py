@@ -84,3 +84,46 @@ def store(settings):
     s = Store.open(settings)
     yield s
     s.close()
+
+
+# -- Dendreo sandbox over real HTTP ---------------------------------------------------------------
+
+
+@pytest.fixture
+def dendreo(request):
+    """A generated Dendreo account served over HTTP: (dataset, base_url). Parametrise with
+    `@pytest.mark.dendreo(sessions=…, months=…, seed=…)`."""
+    import datetime as dt
+
+    from connector.sandbox.dendreo import create_dendreo_app, generate
+    from connector.sandbox.server import serve_in_thread
+
+    marker = request.node.get_closest_marker("dendreo")
+    options = dict(sessions=40, months=3, seed=7)
+    if marker:
+        options.update(marker.kwargs)
+    dataset = generate(today=dt.date.today(), **options)
+    with serve_in_thread(create_dendreo_app(dataset), name="dendreo") as server:
+        yield dataset, f"{server.url}/acme/api"
+
+
+@pytest.fixture
+def synced_settings(settings, dendreo):
+    """Settings pointing at the Dendreo sandbox."""
+    _, base_url = dendreo
+    return settings.model_copy(
+        update={"dendreo": settings.dendreo.model_copy(update={"base_url": base_url, "api_key": _secret("sandbox-key")})}
+    )
+
+
+def _secret(value: str):
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_logs():
+    from connector.logging import configure_logging
+
+    configure_logging("warning", "json")

@@ -152,6 +152,8 @@ class Declaration(Base):
     run_id: Mapped[str | None] = mapped_column(String(40))
     reference: Mapped[str | None] = mapped_column(String(64))
     titulaire_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: the training part as sent (no personal data): to find the declaration in the portal history
+    training: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     evidence_dir: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -234,6 +234,42 @@ class Repository:
         self.s.flush()
         self.add_event(titulaire=titulaire, declaration=declaration, from_state=from_state, to_state=to_state, reason=reason)
 
+    # -- declarations ----------------------------------------------------------------------------
+
+    def titulaires_by_ids(self, ids: Iterable[int]) -> list[Titulaire]:
+        out: list[Titulaire] = []
+        for chunk in _chunks(sorted(set(ids))):
+            out.extend(self.s.scalars(select(Titulaire).where(Titulaire.id.in_(chunk)).order_by(Titulaire.id)))
+        return out
+
+    def titulaires_in_state(self, state: str, *, declaration_id: int | None = None) -> list[Titulaire]:
+        query = select(Titulaire).where(Titulaire.state == state)
+        if declaration_id is not None:
+            query = query.where(Titulaire.declaration_id == declaration_id)
+        return list(self.s.scalars(query.order_by(Titulaire.id)))
+
+    def ready_candidates(self) -> list[tuple[Titulaire, TrainingSession]]:
+        query = (
+            select(Titulaire, TrainingSession)
+            .join(TrainingSession, Titulaire.session_id == TrainingSession.id)
+            .where(Titulaire.state == TitulaireState.READY.value)
+        )
+        return list(self.s.execute(query).tuples())
+
+    def declarations_in_state(self, state: str) -> list[Declaration]:
+        return list(self.s.scalars(select(Declaration).where(Declaration.state == state).order_by(Declaration.id)))
+
+    def declared_references(self) -> set[str]:
+        refs = self.s.scalars(select(Declaration.reference).where(Declaration.reference.is_not(None)))
+        return {r for r in refs if r}
+
+    def next_attempt(self, plan_key: str) -> int:
+        current = self.s.scalar(select(func.max(Declaration.attempt)).where(Declaration.plan_key == plan_key))
+        return (current or 0) + 1
+
+    def session(self, session_id: int) -> TrainingSession:
+        return self.s.get(TrainingSession, session_id)
+
     # -- status ----------------------------------------------------------------------------------
 
     def state_counts(self) -> dict[str, int]:
