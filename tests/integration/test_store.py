@@ -110,3 +110,16 @@ def test_lookup_hash_is_keyed():
     a, b = NirCipher(decode_key(generate_key())), NirCipher(decode_key(generate_key()))
     assert a.lookup_hash(FAKE_NIR) == a.lookup_hash(FAKE_NIR)
     assert a.lookup_hash(FAKE_NIR) != b.lookup_hash(FAKE_NIR)
+
+
+def test_migrations_match_the_models(settings):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from connector.store.models import Base
+
+    engine = db.make_engine(settings.effective_database_url)
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == [], f"models and migrations differ: write a migration ({diff})"
