@@ -111,6 +111,109 @@ def status(
         render_status(data, console)
 
 
+def do_submit(settings: Settings, store, *, dry_run: bool = False, limit: int | None = None) -> dict:
+    from connector.portal.submitter import Submitter
+    from connector.runs import recorded_run
+
+    with recorded_run(store, "submit-dry-run" if dry_run else "submit") as summary:
+        report = Submitter(store, settings, run_id=summary["run_id"], dry_run=dry_run, limit=limit).run()
+        summary.update(report.as_dict())
+    return summary
+
+
+def _print_submit(summary: dict) -> None:
+    if summary.get("dry_run"):
+        console.print(f"Dry run: {len(summary.get('would_declare', []))} declaration(s) filled up to the recap page, none confirmed.")
+        for entry in summary.get("would_declare", []):
+            console.print(f"  {entry['session']} {entry['type']} × {entry['titulaires']}: {entry['result']}")
+            for error in entry.get("errors", []):
+                console.print(f"      {error}", highlight=False)
+        return
+    console.print(
+        f"Submitted: {summary['declared']} titulaires declared in {summary['declarations']} declarations, "
+        f"{summary['rejected']} rejected by the portal, {summary['in_doubt']} in doubt "
+        f"({summary['reconciled_declared']} found and {summary['reconciled_ready']} requeued by reconciliation), "
+        f"in {summary['wall_s']} s."
+    )
+
+
+@app.command()
+@cli_errors
+def submit(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fill up to the recap page, confirm nothing, change no state.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Declare at most this many titulaires.")] = None,
+) -> None:
+    """Declare ready titulaires through the portal's web form (≤ 50 per declaration)."""
+    settings = _settings()
+    store = _open_store(settings)
+    _print_submit(do_submit(settings, store, dry_run=dry_run, limit=limit))
+
+
+@app.command()
+@cli_errors
+def run(
+    from_month: Annotated[str | None, typer.Option("--from", help="Backfill from this month (YYYY-MM).")] = None,
+    to_month: Annotated[str | None, typer.Option("--to", help="Backfill up to this month (YYYY-MM).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Declare at most this many titulaires.")] = None,
+) -> None:
+    """Sync from Dendreo, then declare what is ready (the scheduled job; --from/--to to backfill)."""
+    settings = _settings()
+    first, last = parse_month(from_month, "--from"), parse_month(to_month, "--to")
+    store = _open_store(settings)
+    summary = do_sync(settings, store, first, last)
+    console.print(f"Synced ({summary['mode']}): {summary['sessions_read']} sessions, {summary['requests']} requests.")
+    _print_submit(do_submit(settings, store, limit=limit))
+
+
+@app.command()
+@cli_errors
+def login(
+    check: Annotated[bool, typer.Option("--check", help="Only tell whether the saved session is still valid.")] = False,
+    timeout: Annotated[float, typer.Option(help="Minutes to wait for the person to log in.")] = 10.0,
+) -> None:
+    """Log in to the portal once by hand (visible browser) and save the session for later runs."""
+    from connector.portal.login import check_login, interactive_login
+
+    settings = _settings()
+    if check:
+        ok, message = check_login(settings)
+        console.print(message)
+        raise typer.Exit(0 if ok else 1)
+    path = interactive_login(settings, timeout_s=timeout * 60)
+    console.print(f"Portal session saved to {path} (mode 0600). Runs will use it until it expires.")
+
+
+@app.command()
+@cli_errors
+def schedule() -> None:
+    """Run sync + submit on the schedule's crontab until stopped (the container's command)."""
+    from connector.scheduler import build_scheduler
+
+    settings = _settings()
+    store = _open_store(settings)
+
+    def job() -> None:
+        do_sync(settings, store)
+        do_submit(settings, store)
+
+    scheduler = build_scheduler(settings.schedule, job)
+    log.info("schedule.started", cron=settings.schedule.cron, timezone=settings.schedule.timezone)
+    console.print(f"Scheduled: '{settings.schedule.cron}' ({settings.schedule.timezone}). Ctrl-C stops.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@app.command()
+@cli_errors
+def demo() -> None:
+    """Start both sandboxes, sync a few months, declare through the web form, show the status."""
+    from connector.demo import run_demo
+
+    run_demo(console)
+
+
 @db_app.command("upgrade")
 @cli_errors
 def db_upgrade() -> None:
@@ -162,8 +265,8 @@ def sandbox(
             for k, v in dict(
                 session_lifetime_s=session_lifetime,
                 latency_ms=latency_ms,
-                fail_before_record_rate=fail_before_record,
-                fail_after_record_rate=fail_after_record,
+                fail_before_record_probability=fail_before_record,
+                fail_after_record_probability=fail_after_record,
                 confirm_delay_s=confirm_delay,
                 maintenance=maintenance,
                 inspection_enabled=inspection,

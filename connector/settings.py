@@ -98,6 +98,8 @@ class BrowserSettings(BaseModel):
     action_timeout_s: float = Field(30.0, gt=0)
     #: how long to wait for the page that follows the final click
     confirm_timeout_s: float = Field(120.0, gt=0)
+    #: record a Playwright trace of each batch, kept only when the batch fails
+    trace_on_failure: bool = True
 
 
 class PortalSettings(BaseModel):

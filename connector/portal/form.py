@@ -1,0 +1,59 @@
+"""The form channel: one declaration through "Déclarer une formation", up to the final click.
+
+`prepare` runs the safe steps (type, training, titulaires, up to the recap page): they send
+nothing that the portal records, so they are retried with backoff, and an expired session is
+re-opened and the steps started again. `confirm` is the final click and is never retried here.
+"""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from connector.errors import PortalLoginRequired, PortalRejected, PortalUnavailable
+from connector.logging import get_logger
+from connector.portal.pages import DeclarationForm
+from connector.portal.payload import DeclarationPayload
+from connector.portal.session import PortalBrowser
+
+log = get_logger(__name__)
+
+SAFE_ATTEMPTS = 3
+
+
+class FormChannel:
+    def __init__(self, portal: PortalBrowser, *, sleep=time.sleep) -> None:
+        self.portal = portal
+        self._sleep = sleep
+
+    def prepare(self, form: DeclarationForm, payload: DeclarationPayload) -> None:
+        """Fill every step up to the recap page. Raises PortalRejected on field errors."""
+        context = form.page.context
+        last_error: Exception | None = None
+        for attempt in range(1, SAFE_ATTEMPTS + 1):
+            try:
+                self.portal.ensure_logged_in(context, form.page)
+                form.choose_type(payload.kind)
+                form.fill_training(payload.training)
+                form.fill_titulaires([dict(t.values) for t in payload.titulaires])
+                if not form.at_recap():
+                    raise PortalUnavailable("The recap page did not appear after the titulaires step.")
+                return
+            except PortalRejected:
+                raise
+            except PortalLoginRequired:
+                if not self.portal.has_credentials:
+                    raise
+                last_error = PortalLoginRequired("session expired while filling")
+                log.info("portal.session_expired_while_filling", attempt=attempt)
+                self.portal.login(context, form.page)
+            except (PortalUnavailable, PlaywrightTimeout, PlaywrightError) as exc:
+                if isinstance(exc, PortalUnavailable) and "maintenance" in str(exc):
+                    raise
+                last_error = exc
+                log.warning("portal.fill_retry", attempt=attempt, error=type(exc).__name__)
+                if attempt < SAFE_ATTEMPTS:
+                    self._sleep(min(2**attempt, 10))
+        raise PortalUnavailable(f"Filling the declaration failed {SAFE_ATTEMPTS} times: {last_error}")
