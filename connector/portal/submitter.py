@@ -57,6 +57,7 @@ class SubmitReport:
     reconciled_ready: int = 0
     recovered: int = 0
     failed_batches: int = 0
+    logins: int = 0
     would_declare: list[dict] = field(default_factory=list)
     stopped: str | None = None
     wall_s: float = 0.0
@@ -71,6 +72,10 @@ class SubmitReport:
 
 class _StopRun(Exception):
     """The portal cannot be used any more in this run (login, maintenance); nothing is lost."""
+
+    def __init__(self, error: PortalError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class Submitter:
@@ -138,9 +143,11 @@ class Submitter:
                             return
                     if not requeued:
                         break
-            except _StopRun as exc:
-                self.report.stopped = str(exc)
-                raise PortalLoginRequired(str(exc)) if "login" in str(exc).lower() else PortalUnavailable(str(exc)) from None
+            except _StopRun as stop:
+                self.report.stopped = str(stop.error)
+                raise stop.error from None
+            finally:
+                self.report.logins = portal.logins
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -214,7 +221,7 @@ class Submitter:
             except (PortalLoginRequired, PortalUnavailable) as exc:
                 self._evidence(context, page, decl_id, tracing)
                 self._abandon(decl_id, f"nothing sent: {exc}")
-                raise _StopRun(str(exc)) from None
+                raise _StopRun(exc) from None
             except Exception as exc:  # browser crash, unexpected page: nothing was sent
                 self._evidence(context, page, decl_id, tracing)
                 self._abandon(decl_id, f"nothing sent: {type(exc).__name__}: {redact_text(str(exc))[:300]}")
@@ -340,7 +347,7 @@ class Submitter:
             for decl_id, kind, training in pending:
                 self._reconcile_one(history, decl_id, kind, training)
         except (PortalLoginRequired, PortalUnavailable) as exc:
-            raise _StopRun(f"in-doubt declarations cannot be checked, so nothing new is sent: {exc}") from None
+            raise _StopRun(type(exc)(f"In-doubt declarations cannot be checked, so nothing new is sent: {exc}")) from None
         finally:
             context.close()
 
