@@ -63,7 +63,10 @@ class PortalRejected(PortalError):
     def __init__(self, message: str, *, general: list[str] | None = None, per_row: dict[int, list[str]] | None = None):
         super().__init__(message)
         self.general = general or []
+        #: 0-based row number in the form → the portal's messages for that titulaire
         self.per_row = per_row or {}
+        #: titulaire ids of the form's rows when the errors were shown (set by the form channel)
+        self.row_ids: list[int] | None = None
 
 
 class SubmissionInDoubt(PortalError):

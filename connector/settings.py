@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from connector.errors import ConfigError
@@ -20,7 +20,13 @@ from connector.errors import ConfigError
 DEFAULT_CONFIG_FILE = Path("config/connector.toml")
 
 
-class DendreoSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section: an unknown key (a typo) is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DendreoSettings(_Section):
     #: tenant API root, e.g. https://pro.dendreo.com/acme/api
     base_url: str | None = None
     api_key: SecretStr | None = None
@@ -49,7 +55,7 @@ class DendreoSettings(BaseModel):
         return v.rstrip("/")
 
 
-class MappingSettings(BaseModel):
+class MappingSettings(_Section):
     """Where each Passeport value comes from in Dendreo. Paths are `<record>.<field>` with record one
     of participant, lap, entreprise, module, formateur, session."""
 
@@ -81,7 +87,7 @@ class MappingSettings(BaseModel):
     complete_from_preset: bool = True
 
 
-class RulesSettings(BaseModel):
+class RulesSettings(_Section):
     #: a user deadline-rules TOML replacing the packaged one
     deadline_rules_file: Path | None = None
     failed_jdr_as_adf: bool = True
@@ -89,7 +95,7 @@ class RulesSettings(BaseModel):
     absent_is_excluded: bool = True
 
 
-class BrowserSettings(BaseModel):
+class BrowserSettings(_Section):
     #: Chromium executable; unset = auto-detect (/usr/bin/chromium, then PATH, then Playwright's own)
     executable: str | None = None
     headless: bool = True
@@ -98,11 +104,12 @@ class BrowserSettings(BaseModel):
     action_timeout_s: float = Field(30.0, gt=0)
     #: how long to wait for the page that follows the final click
     confirm_timeout_s: float = Field(120.0, gt=0)
-    #: record a Playwright trace of each batch, kept only when the batch fails
-    trace_on_failure: bool = True
+    #: Playwright trace of each batch, kept only when the batch fails: "actions" (the action log,
+    #: cheap), "full" (with DOM snapshots and screenshots: doubles the filling time), or "off"
+    trace: Literal["off", "actions", "full"] = "actions"
 
 
-class PortalSettings(BaseModel):
+class PortalSettings(_Section):
     base_url: str | None = None
     siret: str | None = None
     nom: str | None = None
@@ -112,19 +119,21 @@ class PortalSettings(BaseModel):
     storage_state: Path | None = None
     #: titulaires per web-form declaration (the portal takes at most 50)
     batch_size: int = Field(50, ge=1, le=50)
+    #: declarations filled at the same time, each in its own browser (1 = one after the other)
+    parallel_batches: int = Field(2, ge=1, le=4)
     #: file with page labels and paths overriding the packaged ones
     labels_file: Path | None = None
     #: days failure evidence (screenshots, traces) is kept: it shows NIRs
     evidence_days: int = Field(7, ge=0)
 
 
-class SecuritySettings(BaseModel):
+class SecuritySettings(_Section):
     #: urlsafe-base64 32-byte key for NIR encryption; unset = key file below (created on first run)
     nir_key: SecretStr | None = None
     nir_key_file: Path | None = None
 
 
-class ScheduleSettings(BaseModel):
+class ScheduleSettings(_Section):
     #: crontab expression (Europe/Paris) for `connector schedule`
     cron: str = "0 6 * * 1-5"
     timezone: str = "Europe/Paris"

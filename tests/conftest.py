@@ -7,7 +7,9 @@ import pytest
 from connector.portal.browser import launch_chromium
 
 
-@pytest.fixture(scope="session")
+# Module scope: a sync Playwright owns its thread's event loop, and the submitter tests start
+# their own, so the shared one must be gone when another module begins.
+@pytest.fixture(scope="module")
 def playwright_instance():
     from playwright.sync_api import sync_playwright
 
@@ -15,7 +17,7 @@ def playwright_instance():
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance):
     browser = launch_chromium(playwright_instance)
     yield browser

@@ -122,14 +122,23 @@ class DeclarationForm(PortalPage):
         legend = self.labels["declaration.titulaire_legend"]
         existing = self.page.get_by_role("group", name=re.compile("^" + re.escape(legend.format(n="")) + r"\d+$")).count()
         for _ in range(len(rows) - existing):
-            add.click()
+            add.dispatch_event("click")
         for n, row in enumerate(rows, start=1):
             scope = self.page.get_by_role("group", name=legend.format(n=n), exact=True)
             for code, value in sorted(row.items(), key=lambda kv: self.labels.widget(kv[0]) != "radio"):
                 if value:
                     self._fill(scope, code, value)
+        self.submit_titulaires()
+
+    def submit_titulaires(self) -> None:
         self._continue()
         self.raise_on_errors("titulaires")
+
+    def remove_titulaires(self, indices: list[int]) -> None:
+        """Remove rows (0-based), the last first so that the others keep their numbers."""
+        for index in sorted(indices, reverse=True):
+            name = self.labels["declaration.remove_titulaire"].format(n=index + 1)
+            self.page.get_by_role("button", name=name, exact=True).click()
 
     def at_recap(self) -> bool:
         return self.page.get_by_role("button", name=self.labels["declaration.confirm_button"]).count() > 0

@@ -89,6 +89,10 @@ class PortalBrowser:
         context.set_default_timeout(self.settings.browser.action_timeout_s * 1000)
         return context, context.new_page()
 
+    def share_login(self, other: PortalBrowser) -> None:
+        """Start from another browser's logged-in state (one login for several workers)."""
+        self._state = other._state
+
     def ensure_logged_in(self, context: BrowserContext, page: Page) -> None:
         """Open the home page; log in when the portal asks for it."""
         home = PortalPage(page, self.labels, self.base_url)

@@ -20,7 +20,9 @@ in doubt, reconciled) — the next run starts by putting those right.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,8 +100,8 @@ class Submitter:
         self.limit = limit
         self.labels = labels or load_labels(settings.portal.labels_file)
         self.report = SubmitReport(dry_run=dry_run)
-        self._portal: PortalBrowser | None = None
         self._sent = 0
+        self._counter_lock = threading.Lock()
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -124,30 +126,76 @@ class Submitter:
         evidence.purge(self.settings.data_dir, self.settings.portal.evidence_days)
         self._recover_interrupted()
         with PortalBrowser(self.settings, self.labels) as portal:
-            self._portal = portal
             try:
-                self._reconcile_all()
+                self._reconcile_all(portal)
                 for _ in range(MAX_ROUNDS):
                     batches = self._plan()
                     if not batches:
                         break
-                    requeued = False
-                    for batch in batches:
-                        lock.renew()
-                        outcome = self._submit(batch)
-                        if outcome in ("in_doubt", "rejected"):
-                            requeued = True
-                        if outcome == "in_doubt":
-                            self._reconcile_all()
-                        if self.limit is not None and self._sent >= self.limit:
-                            return
-                    if not requeued:
+                    lock.renew()
+                    outcomes = self._run_batches(portal, batches, lock)
+                    # in-doubt batches are settled before anything else is planned
+                    self._reconcile_all(portal)
+                    if not {"in_doubt", "rejected"} & set(outcomes):
+                        break
+                    if self.limit is not None and self._sent >= self.limit:
                         break
             except _StopRun as stop:
                 self.report.stopped = str(stop.error)
                 raise stop.error from None
             finally:
-                self.report.logins = portal.logins
+                self.report.logins += portal.logins
+
+    def _run_batches(self, portal: PortalBrowser, batches: list[PlannedBatch], lock) -> list[str]:
+        """Submit the batches, on `portal.parallel_batches` browsers at once.
+
+        Batches hold different titulaires, so running them side by side cannot declare anyone
+        twice; a batch that ends in doubt is reconciled after the round, before any new plan.
+        """
+        queue: collections.deque[PlannedBatch] = collections.deque(batches)
+        outcomes: list[str] = []
+        errors: list[BaseException] = []
+        guard = threading.Lock()
+
+        def work(browser: PortalBrowser) -> None:
+            while not errors:
+                with guard:
+                    if not queue:
+                        return
+                    batch = queue.popleft()
+                try:
+                    outcome = self._submit(browser, batch)
+                except BaseException as exc:  # noqa: BLE001 — handed to the main thread
+                    with guard:
+                        errors.append(exc)
+                    return
+                with guard:
+                    outcomes.append(outcome)
+                lock.renew()
+
+        def extra_worker() -> None:
+            try:
+                with PortalBrowser(self.settings, self.labels) as browser:
+                    browser.share_login(portal)
+                    try:
+                        work(browser)
+                    finally:
+                        with guard:
+                            self.report.logins += browser.logins
+            except BaseException as exc:  # noqa: BLE001
+                with guard:
+                    errors.append(exc)
+
+        workers = min(self.settings.portal.parallel_batches, len(batches))
+        threads = [threading.Thread(target=extra_worker, name=f"submit-{i}") for i in range(1, workers)]
+        for thread in threads:
+            thread.start()
+        work(portal)
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return outcomes
 
     # -- planning --------------------------------------------------------------------------------
 
@@ -171,7 +219,7 @@ class Submitter:
 
     # -- one batch -------------------------------------------------------------------------------
 
-    def _submit(self, batch: PlannedBatch) -> str:
+    def _submit(self, portal: PortalBrowser, batch: PlannedBatch) -> str:
         with self.store.transaction(self.run_id) as repo:
             titulaires = [t for t in repo.titulaires_by_ids(batch.titulaire_ids) if t.state == TitulaireState.READY]
             if not titulaires:
@@ -205,14 +253,13 @@ class Submitter:
             decl_id = decl.id
         log.info("batch.start", plan_key=batch.plan_key, titulaires=len(payload.titulaires))
 
-        assert self._portal is not None
-        context, page = self._portal.new_context()
+        context, page = portal.new_context()
         tracing = self._start_tracing(context)
-        form = DeclarationForm(page, self.labels, self._portal.base_url)
+        form = DeclarationForm(page, self.labels, portal.base_url)
         outcome = "failed"
         try:
             try:
-                FormChannel(self._portal).prepare(form, payload)
+                payload = FormChannel(portal).prepare(form, payload, on_rows_rejected=lambda rows: self._reject_rows(decl_id, rows))
             except PortalRejected as exc:
                 self._evidence(context, page, decl_id, tracing)
                 self._rejected(decl_id, payload, exc)
@@ -248,7 +295,8 @@ class Submitter:
                 return outcome
             self._declared(decl_id, reference)
             outcome = "declared"
-            self._sent += len(payload.titulaires)
+            with self._counter_lock:
+                self._sent += len(payload.titulaires)
             return outcome
         finally:
             if tracing and outcome == "declared":
@@ -277,11 +325,12 @@ class Submitter:
                     t.declared_hash, t.declared_fields, t.reasons = t.source_hash, dict(t.field_hashes or {}), []
                     repo.transition(t, TitulaireState.DECLARED, reason or f"declared: reference {reference}", declaration=decl)
                     count += 1
-        self.report.declared += count
-        self.report.declarations += 1
+        with self._counter_lock:
+            self.report.declared += count
+            self.report.declarations += 1
 
     def _rejected(self, decl_id: int, payload: DeclarationPayload, exc: PortalRejected, *, from_state=TitulaireState.PLANNED) -> None:
-        row_ids = [t.titulaire_id for t in payload.titulaires]
+        row_ids = exc.row_ids or [t.titulaire_id for t in payload.titulaires]
         with self.store.transaction(self.run_id) as repo:
             decl = repo.s.get(Declaration, decl_id)
             decl.state, decl.finished_at, decl.error = "rejected", utcnow(), redact_text(str(exc))[:4000]
@@ -292,12 +341,26 @@ class Submitter:
                 if own or general:
                     t.reasons = own + [f"portal: {m}" for m in general]
                     repo.transition(t, TitulaireState.REJECTED, "; ".join(t.reasons), declaration=decl)
-                    self.report.rejected += 1
+                    with self._counter_lock:
+                        self.report.rejected += 1
                 else:
                     t.declaration_id = None
                     repo.transition(
                         t, TitulaireState.READY, "declaration refused because of other titulaires; declared again without them", declaration=decl
                     )
+
+    def _reject_rows(self, decl_id: int, rows: dict[int, list[str]]) -> None:
+        """The portal refused these titulaires at the titulaires step; they leave the batch."""
+        with self.store.transaction(self.run_id) as repo:
+            decl = repo.s.get(Declaration, decl_id)
+            for t in repo.titulaires_by_ids(rows):
+                if t.state != TitulaireState.PLANNED or t.declaration_id != decl_id:
+                    continue
+                t.reasons = [f"portal: {redact_text(m)}" for m in rows[t.id]]
+                repo.transition(t, TitulaireState.REJECTED, "; ".join(t.reasons), declaration=decl)
+                decl.titulaire_count -= 1
+        with self._counter_lock:
+            self.report.rejected += len(rows)
 
     def _abandon(self, decl_id: int, reason: str) -> None:
         with self.store.transaction(self.run_id) as repo:
@@ -314,7 +377,8 @@ class Submitter:
             for t in repo.titulaires_in_state(TitulaireState.SUBMITTING, declaration_id=decl_id):
                 t.reasons = [f"outcome of the final click unknown ({reason}); will be checked in the portal history"]
                 repo.transition(t, TitulaireState.IN_DOUBT, t.reasons[0], declaration=decl)
-                self.report.in_doubt += 1
+                with self._counter_lock:
+                    self.report.in_doubt += 1
 
     def _recover_interrupted(self) -> None:
         """Put right what a killed run left: planned → ready, submitting → in doubt."""
@@ -334,16 +398,15 @@ class Submitter:
 
     # -- reconciliation --------------------------------------------------------------------------
 
-    def _reconcile_all(self) -> None:
+    def _reconcile_all(self, portal: PortalBrowser) -> None:
         with self.store.transaction(self.run_id) as repo:
             pending = [(d.id, d.declaration_type, dict(d.training)) for d in repo.declarations_in_state("in_doubt")]
         if not pending:
             return
-        assert self._portal is not None
-        context, page = self._portal.new_context()
+        context, page = portal.new_context()
         try:
-            self._portal.ensure_logged_in(context, page)
-            history = HistoryPage(page, self.labels, self._portal.base_url)
+            portal.ensure_logged_in(context, page)
+            history = HistoryPage(page, self.labels, portal.base_url)
             for decl_id, kind, training in pending:
                 self._reconcile_one(history, decl_id, kind, training)
         except (PortalLoginRequired, PortalUnavailable) as exc:
@@ -393,7 +456,6 @@ class Submitter:
 
     def _dry_run(self) -> None:
         with PortalBrowser(self.settings, self.labels) as portal:
-            self._portal = portal
             for batch in self._plan():
                 with self.store.transaction(self.run_id) as repo:
                     titulaires = repo.titulaires_by_ids(batch.titulaire_ids)
@@ -422,10 +484,11 @@ class Submitter:
     # -- evidence --------------------------------------------------------------------------------
 
     def _start_tracing(self, context) -> bool:
-        if not self.settings.browser.trace_on_failure:
+        mode = self.settings.browser.trace
+        if mode == "off":
             return False
         try:
-            context.tracing.start(screenshots=True, snapshots=True)
+            context.tracing.start(screenshots=mode == "full", snapshots=mode == "full")
             return True
         except Exception:  # noqa: BLE001
             return False
