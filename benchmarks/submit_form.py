@@ -40,24 +40,29 @@ from connector.store.models import Declaration, DeclarationItem, Titulaire  # no
 
 
 class BrowserMemory(threading.Thread):
-    """Samples the summed RSS of this process's Chromium children."""
+    """Samples the summed RSS and PSS of this process's Chromium children (RSS counts the pages
+    Chromium's processes share once per process; PSS splits them, so it adds up)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak = 0
+        self.peak_pss = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         me = psutil.Process()
-        while not self.stop.wait(0.25):
-            total = 0
+        while not self.stop.wait(1.0):
+            rss = pss = 0
             for child in me.children(recursive=True):
                 try:
                     if "chrom" in child.name().lower():
-                        total += child.memory_info().rss
+                        info = child.memory_full_info()
+                        rss += info.rss
+                        pss += getattr(info, "pss", info.rss)
                 except psutil.Error:
                     pass
-            self.peak = max(self.peak, total)
+            self.peak = max(self.peak, rss)
+            self.peak_pss = max(self.peak_pss, pss)
 
 
 def choose_sessions(store: Store, target: int) -> tuple[int, list[int]]:
@@ -154,6 +159,7 @@ def main() -> None:
                 browser_http_ratio=round(floor_rate / browser_rate, 1),
                 peak_rss_mb=round(peak_rss_mb()),
                 chromium_peak_rss_mb=round(memory.peak / 2**20),
+                chromium_peak_pss_mb=round(memory.peak_pss / 2**20),
             )
         finally:
             proc.terminate()

@@ -27,7 +27,7 @@ import collections
 import email.utils
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
@@ -242,7 +242,3 @@ class DendreoClient:
 
 _NOT_JSON = object()
 
-
-def chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -34,6 +34,7 @@ from connector.logging import get_logger
 from connector.rules import Policy, assess, load_deadline_rules, mask_nir
 from connector.settings import Settings
 from connector.store import Store
+from connector.store.models import Titulaire, TrainingSession
 from connector.store.repository import Repository, SourceUpsert
 
 log = get_logger(__name__)
@@ -391,8 +392,6 @@ class Poller:
             snapshot = m.training_snapshot(facts)
             row = rows.get(sid)
             if row is None:
-                from connector.store.models import TrainingSession
-
                 row = TrainingSession(dendreo_id=sid, number=facts.session_number, name=facts.name[:300])
                 repo.s.add(row)
                 repo.s.flush()
@@ -458,8 +457,6 @@ class Poller:
         return {k: repo.cipher.lookup_hash(k + ":" + v)[:16] for k, v in fields.items()}
 
     def _apply(self, repo: Repository, row, t, pid: str, lap_id: str, display: str, learner, verdict: Assessment, report: SyncReport) -> None:
-        from connector.store.models import Titulaire
-
         hashes = self._field_hashes(repo, row, verdict, learner)
         source_hash = m.content_hash(hashes)
         reasons = list(verdict.reasons)

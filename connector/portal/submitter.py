@@ -40,8 +40,8 @@ from connector.portal.reconcile import Wanted, find_in_history
 from connector.portal.session import PortalBrowser
 from connector.settings import Settings
 from connector.store import Store
-from connector.store.models import Declaration, DeclarationItem, Titulaire, utcnow
-from connector.store.repository import Repository, new_id
+from connector.store.models import Declaration, DeclarationItem, utcnow
+from connector.store.repository import new_id
 
 log = get_logger(__name__)
 

@@ -18,7 +18,6 @@ from connector.errors import RunLockedError
 from connector.store.crypto import NirCipher
 from connector.store.models import (
     Declaration,
-    DeclarationItem,
     Event,
     Run,
     RunLock,
