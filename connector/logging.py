@@ -37,9 +37,21 @@ def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> di
     return _redact(event_dict)
 
 
+class _StreamLogger:
+    """Writes each rendered event to `stream`, or to whatever `sys.stderr` is at that moment
+    (so a replaced or closed stderr — a test runner's capture — never breaks logging)."""
+
+    def __init__(self, stream=None) -> None:
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        print(message, file=self._stream or sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
 def configure_logging(level: str = "info", fmt: str = "auto", stream=None) -> None:
-    stream = stream or sys.stderr
-    use_console = fmt == "console" or (fmt == "auto" and stream.isatty())
+    use_console = fmt == "console" or (fmt == "auto" and (stream or sys.stderr).isatty())
     renderer = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer(ensure_ascii=False)
     structlog.configure(
         processors=[
@@ -51,7 +63,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream=None) -> No
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=lambda *_args: _StreamLogger(stream),
         cache_logger_on_first_use=False,
     )
 

@@ -235,8 +235,11 @@ def test_session_expiry_mid_run_logs_in_again_and_loses_nothing(submit_settings,
     store = Store.open(submit_settings)
     sync(submit_settings, store)
     kept = keep_ready(store, 30)
-    set_faults(sandboxes, session_lifetime_s=4)  # shorter than the run, longer than one batch
-    submitter = Submitter(store, submit_settings)
+    set_faults(sandboxes, session_lifetime_s=6)  # shorter than the run, longer than one small batch
+    small_batches = submit_settings.model_copy(
+        update={"portal": submit_settings.portal.model_copy(update={"batch_size": 5, "parallel_batches": 1})}
+    )
+    submitter = Submitter(store, small_batches)
     report = submitter.run()
     assert report.logins >= 2
     counts = states(store, kept)
