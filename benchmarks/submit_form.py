@@ -4,7 +4,7 @@ declarations posted by plain HTTP requests, and the ratio between the two.
 
 Prints titulaires per minute, wall seconds, the peak RSS of the connector process and of its
 Chromium processes. The sandboxes run in a child process.
-Usage: python benchmarks/submit_form.py [--titulaires 1000]
+Usage: python benchmarks/submit_form.py [--titulaires 1000] [--parallel 2]
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--titulaires", type=int, default=1000)
     parser.add_argument("--generated-sessions", type=int, default=160)
+    parser.add_argument("--parallel", type=int, default=2, help="portal.parallel_batches (browsers at once)")
     args = parser.parse_args()
     configure_logging("warning", "json")
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,6 +126,7 @@ def main() -> None:
                     "nom": DEFAULT_ACCOUNT.nom,
                     "prenom": DEFAULT_ACCOUNT.prenom,
                     "password": DEFAULT_ACCOUNT.password,
+                    "parallel_batches": args.parallel,
                 },
             )
             store = Store.open(settings)
@@ -148,6 +150,7 @@ def main() -> None:
             browser_rate = report.declared / wall * 60
             floor_rate = floor_count / floor_wall * 60
             figures(
+                parallel=args.parallel,
                 titulaires=report.declared,
                 declarations=report.declarations,
                 rejected=report.rejected,
