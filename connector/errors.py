@@ -9,7 +9,8 @@
     │   └── SourceResponseError     an answer that is not the JSON we expect (HTML page, 4xx/5xx)
     └── PortalError                 the Passeport portal could not be used (exit 6)
         ├── PortalLoginRequired     no valid session and no credentials to log in again
-        ├── PortalUnavailable       maintenance page, 5xx before the final click
+        ├── PortalUnavailable       5xx before the final click, an unexpected page
+        │   └── PortalMaintenance   the portal shows its maintenance page
         ├── PortalRejected          the portal refused a declaration (field errors)
         └── SubmissionInDoubt       the outcome of a final click is unknown
 """
@@ -56,6 +57,10 @@ class PortalLoginRequired(PortalError):
 
 
 class PortalUnavailable(PortalError):
+    pass
+
+
+class PortalMaintenance(PortalUnavailable):
     pass
 
 

@@ -234,7 +234,7 @@ class Poller:
             affected = set(batch.sessions)
             affected |= {str(lap.get("id_action_de_formation")) for lap in batch.laps.values()}
             affected |= {str(lam.get("id_action_de_formation")) for lam in batch.lams.values()}
-            affected |= repo.session_ids_of_participants(result.get("participants", []))
+            affected |= repo.session_ids_referencing("laps", "id_participant", result.get("participants", []))
             affected |= repo.session_ids_referencing("laps", "id_entreprise", result.get("entreprises", []))
             affected |= repo.session_ids_referencing("lams", "id_module", result.get("modules", []))
             affected |= repo.sessions_with_trainers(result.get("formateurs", []))

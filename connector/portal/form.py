@@ -13,7 +13,7 @@ from collections.abc import Callable
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from connector.errors import PortalLoginRequired, PortalRejected, PortalUnavailable
+from connector.errors import PortalLoginRequired, PortalMaintenance, PortalRejected, PortalUnavailable
 from connector.logging import get_logger
 from connector.portal.pages import DeclarationForm
 from connector.portal.payload import DeclarationPayload
@@ -56,7 +56,7 @@ class FormChannel:
                 if not form.at_recap():
                     raise PortalUnavailable("The recap page did not appear after the titulaires step.")
                 return payload
-            except PortalRejected:
+            except (PortalRejected, PortalMaintenance):
                 raise
             except PortalLoginRequired:
                 if not self.portal.has_credentials:
@@ -65,8 +65,6 @@ class FormChannel:
                 log.info("portal.session_expired_while_filling", attempt=attempt)
                 self.portal.login(context, form.page)
             except (PortalUnavailable, PlaywrightTimeout, PlaywrightError) as exc:
-                if isinstance(exc, PortalUnavailable) and "maintenance" in str(exc):
-                    raise
                 last_error = exc
                 log.warning("portal.fill_retry", attempt=attempt, error=type(exc).__name__)
                 if attempt < SAFE_ATTEMPTS:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from playwright.sync_api import Locator, Page
 
-from connector.errors import PortalLoginRequired, PortalRejected, PortalUnavailable
+from connector.errors import PortalLoginRequired, PortalMaintenance, PortalRejected, PortalUnavailable
 from connector.portal.labels import Labels
 
 
@@ -35,7 +35,7 @@ class PortalPage:
     def check_reachable(self, status: int | None = None) -> None:
         """Raise when the portal shows its maintenance page, an error page, or the login page."""
         if status == 503 or self.page.get_by_text(self.labels["pages.maintenance_text"]).count():
-            raise PortalUnavailable("The portal shows its maintenance page; nothing was sent. Try again later.")
+            raise PortalMaintenance("The portal shows its maintenance page; nothing was sent. Try again later.")
         if status is not None and status >= 500:
             raise PortalUnavailable(f"The portal answered HTTP {status} while navigating; nothing was sent.")
         if self.on_login_page():

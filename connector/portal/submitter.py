@@ -34,7 +34,7 @@ from connector.portal import evidence
 from connector.portal.form import FormChannel
 from connector.portal.labels import Labels, load_labels
 from connector.portal.pages import DeclarationForm, HistoryPage
-from connector.portal.payload import DeclarationPayload, build_payload, training_fields
+from connector.portal.payload import DeclarationPayload, build_payload
 from connector.portal.planner import Candidate, PlannedBatch, plan_batches
 from connector.portal.reconcile import Wanted, find_in_history
 from connector.portal.session import PortalBrowser
@@ -419,8 +419,6 @@ class Submitter:
             doubtful = repo.titulaires_in_state(TitulaireState.IN_DOUBT, declaration_id=decl_id)
             wanted = [Wanted(t.id, repo.cipher.decrypt(t.nir_encrypted), t.birth_name or "") for t in doubtful if t.nir_encrypted]
             known = repo.declared_references()
-            if not training:
-                training = training_fields(repo.session(doubtful[0].session_id), kind, today=self.today) if doubtful else {}
         if not wanted:
             with self.store.transaction(self.run_id) as repo:
                 repo.s.get(Declaration, decl_id).state = "abandoned"

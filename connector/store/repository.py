@@ -143,20 +143,6 @@ class Repository:
             )
         return found
 
-    def session_ids_of_participants(self, participant_ids: Iterable[str]) -> set[str]:
-        out: set[str] = set()
-        for chunk in _chunks(sorted(set(participant_ids))):
-            rows = self.s.scalars(
-                select(SourceRecord.session_dendreo_id).where(
-                    SourceRecord.resource == "laps",
-                    func.json_extract(SourceRecord.data, "$.id_participant").in_(chunk)
-                    if self.s.bind.dialect.name == "sqlite"
-                    else SourceRecord.data["id_participant"].as_string().in_(chunk),
-                )
-            )
-            out.update(r for r in rows if r)
-        return out
-
     def session_ids_referencing(self, resource: str, key: str, ids: Iterable[str]) -> set[str]:
         """Sessions whose laps/lams reference one of `ids` through `key` (e.g. id_entreprise)."""
         out: set[str] = set()
